@@ -1,0 +1,65 @@
+"""The ``tandem`` command: serve, db, and the feature subcommands."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from plugin import create_app
+
+# Feature subcommand groups, added by their own modules as they land (module, attribute).
+SUBCOMMANDS: tuple[tuple[str, str], ...] = ()
+
+
+@click.group()
+def main() -> None:
+    """Tandem: two-way issue sync for Jira Cloud."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Flask's reloading development server.")
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, dev: bool, threads: int) -> None:
+    """Run the add-on server (waitress; Flask's server with --dev)."""
+    app = create_app()
+    click.echo(
+        f"Tandem on http://{host}:{port} — descriptor: {app.config['BASE_URL']}/atlassian-connect.json"
+    )
+    if dev:
+        app.run(host=host, port=port, debug=True)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads)
+
+
+@main.command("config")
+def show_config() -> None:
+    """Print every TANDEM_* setting with its default and meaning (Markdown)."""
+    from plugin.config import settings_table
+
+    click.echo(settings_table())
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from flask_migrate import upgrade
+
+    app = create_app()
+    with app.app_context():
+        upgrade(revision=revision)
+    click.echo(f"database at {revision}: {app.config['SQLALCHEMY_DATABASE_URI']}")
+
+
+for _module, _attr in SUBCOMMANDS:
+    main.add_command(getattr(importlib.import_module(_module), _attr))
