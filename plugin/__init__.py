@@ -17,6 +17,7 @@ from plugin.extensions import db, migrate
 # One blueprint per feature; each module exposes ``bp``.
 BLUEPRINTS: tuple[str, ...] = (
     "plugin.connect.views",
+    "plugin.connect.forge_views",
     "plugin.admin.views",
     "plugin.webhooks.views",
 )

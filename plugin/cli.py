@@ -61,5 +61,37 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}: {app.config['SQLALCHEMY_DATABASE_URI']}")
 
 
+@main.group()
+def tenants() -> None:
+    """Jira sites that installed the app."""
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    """One line per tenant: client key, state, base URL, install time."""
+    from plugin.extensions import db as database
+    from plugin.models.tenant import Tenant
+
+    app = create_app()
+    with app.app_context():
+        rows = database.session.execute(database.select(Tenant).order_by(Tenant.id)).scalars()
+        for tenant in rows:
+            purge = f" purge after {tenant.purge_after:%Y-%m-%d}" if tenant.purge_after else ""
+            click.echo(
+                f"{tenant.client_key}\t{tenant.state}\t{tenant.base_url}\t{tenant.installed_at:%Y-%m-%d}{purge}"
+            )
+
+
+@tenants.command("purge")
+def tenants_purge() -> None:
+    """Delete uninstalled tenants whose retention period has ended, with all their data."""
+    from plugin.tenants import purge_expired
+
+    app = create_app()
+    with app.app_context():
+        purged = purge_expired()
+    click.echo(f"purged {len(purged)} tenant(s)" + (": " + ", ".join(purged) if purged else ""))
+
+
 for _module, _attr in SUBCOMMANDS:
     main.add_command(getattr(importlib.import_module(_module), _attr))
