@@ -20,7 +20,7 @@ import abc
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, ClassVar, final
 
 from connectors.model import Attachment, Comment, Issue, User
@@ -147,6 +147,15 @@ class Connector(abc.ABC):
             token = page.next_token
             if not token:
                 return
+
+    def matches(self, query: str, issue: Issue) -> bool:
+        """Whether ``issue`` matches ``query`` now (a trigger check).
+
+        This default scans the query narrowed to recently updated issues; connectors whose query
+        language can name one issue override it with a single cheap call.
+        """
+        since = issue.updated - timedelta(minutes=2) if issue.updated else None
+        return any(found.id == issue.id for found in self.iter_issues(query, updated_since=since))
 
     @abc.abstractmethod
     def find_by_origin(self, origin: str) -> Issue | None:

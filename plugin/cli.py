@@ -9,7 +9,13 @@ import click
 from plugin import create_app
 
 # Feature subcommand groups, added by their own modules as they land (module, attribute).
-SUBCOMMANDS: tuple[tuple[str, str], ...] = ()
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("plugin.demo", "demo"),
+    ("plugin.sync.cli", "sync"),
+    ("plugin.sync.cli", "worker"),
+    ("plugin.sim_cli", "sim"),
+    ("scripts_sandbox.cli", "script"),
+)
 
 
 @click.group()
@@ -24,16 +30,26 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, dev: bool, threads: int) -> None:
     """Run the add-on server (waitress; Flask's server with --dev)."""
+    from plugin.sync.dispatcher import start_dispatcher, stop_dispatcher
+    from plugin.sync.polling import Poller
+
     app = create_app()
     click.echo(
         f"Tandem on http://{host}:{port} — descriptor: {app.config['BASE_URL']}/atlassian-connect.json"
     )
-    if dev:
-        app.run(host=host, port=port, debug=True)
-        return
-    import waitress
+    start_dispatcher(app)
+    poller = Poller(app, float(app.config["POLL_INTERVAL"])) if app.config["DISPATCHER"] == "inline" else None
+    try:
+        if dev:
+            app.run(host=host, port=port, debug=True, use_reloader=False)
+            return
+        import waitress
 
-    waitress.serve(app, host=host, port=port, threads=threads)
+        waitress.serve(app, host=host, port=port, threads=threads)
+    finally:
+        if poller is not None:
+            poller.stop()
+        stop_dispatcher(app)
 
 
 @main.command("config")

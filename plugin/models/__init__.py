@@ -12,6 +12,7 @@ from plugin.models.connection import (
     Side,
     SyncMode,
 )
+from plugin.models.sync import JobKind, JobState, SyncJob, Twin, TwinState
 from plugin.models.tenant import Tenant, TenantState
 
 __all__ = [
@@ -20,9 +21,14 @@ __all__ = [
     "DeletePolicy",
     "Direction",
     "Invitation",
+    "JobKind",
+    "JobState",
     "ScriptVersion",
     "Side",
+    "SyncJob",
     "SyncMode",
     "Tenant",
     "TenantState",
+    "Twin",
+    "TwinState",
 ]

@@ -60,6 +60,10 @@ class Connection(db.Model):  # type: ignore[name-defined,misc]
     state_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # One worker at a time works a connection's queue: that is what keeps each twin's jobs in
+    # order across threads and machines. Taken by compare-and-set, expires if a worker dies.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     owner_tenant: Mapped[Tenant] = relationship()
     sides: Mapped[list[Side]] = relationship(
