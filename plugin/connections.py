@@ -252,6 +252,9 @@ def configure_side(
             problems["trigger_query"] = "a query string or null"
         else:
             side.trigger_query = value or None
+            problem = _trigger_problem(side)
+            if problem:
+                problems["trigger_query"] = problem
     for flag in ("sends", "receives"):
         if flag in changes:
             if isinstance(changes[flag], bool):
@@ -276,6 +279,21 @@ def configure_side(
         raise ValidationFailed("invalid side settings", details=problems)
     db.session.commit()
     return side
+
+
+def _trigger_problem(side: Side) -> str | None:
+    """Ask the side's own site whether the trigger query is valid (JQL is the site's to judge)."""
+    if not side.trigger_query:
+        return None
+    from connectors.base import ConnectorError
+    from plugin.sync.connectors import connector_for
+    from plugin.sync.polling import side_query
+
+    try:
+        connector_for(side).fetch_page(side_query(side), updated_since=None, page_token=None, page_size=1)
+    except ConnectorError as exc:
+        return f"the site rejected this query: {exc}"
+    return None
 
 
 def publish_script(

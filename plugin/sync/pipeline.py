@@ -138,6 +138,8 @@ def _load(record: SyncJob) -> Job:
 def _run(job: Job) -> str:
     if job.record.kind is JobKind.UNLINK:
         return _unlink(job)
+    if not job.source.sends and job.record.trigger not in MANUAL_TRIGGERS:
+        return "skipped: this side does not send its changes (one-way sync)"
     job.step("fetch")
     try:
         issue = job.source_connector.get_issue(job.record.issue_id)
@@ -191,8 +193,6 @@ def _starts_sync(job: Job, issue: Issue) -> bool:
     """A new issue syncs when asked for explicitly, or when it matches the side's trigger."""
     if job.record.trigger in MANUAL_TRIGGERS:
         return True
-    if not job.source.sends:
-        return False
     if job.source.project_key and issue.project != job.source.project_key:
         return False
     if not job.source.trigger_query:
