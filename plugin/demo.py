@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from connectors.jira.connector import JiraConnector
 
 from connectors.base import IssueChanges
+from connectors.jira.connector import JiraConnector
 from connectors.model import Issue
 from plugin.extensions import db
 from plugin.models.sync import Twin

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from connectors.jira.connector import JiraConnector
 
 from connectors.base import IssueChanges
+from connectors.jira.connector import JiraConnector
 from connectors.model import Issue
 from plugin.extensions import db
 from plugin.models.sync import JobState, SyncJob, Twin
