@@ -230,7 +230,16 @@ def _verified_invitation(code: str) -> Invitation:
 
 # -- configuring -----------------------------------------------------------------------------
 
-SIDE_SETTINGS = ("project_key", "trigger_query", "sends", "receives", "mode", "visual_mapping")
+SIDE_SETTINGS = (
+    "project_key",
+    "trigger_query",
+    "sends",
+    "receives",
+    "mode",
+    "visual_mapping",
+    "user_map",
+    "default_account_id",
+)
 
 
 def configure_side(
@@ -266,6 +275,21 @@ def configure_side(
             side.mode = SyncMode(changes["mode"])
         except ValueError:
             problems["mode"] = "one of basic, visual, script"
+    if "user_map" in changes:
+        value = changes["user_map"]
+        if value is None or (
+            isinstance(value, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
+            side.user_map = dict(value) if value else None
+        else:
+            problems["user_map"] = "an object of account id (theirs) to account id (ours), or null"
+    if "default_account_id" in changes:
+        value = changes["default_account_id"]
+        if value is None or (isinstance(value, str) and 0 < len(value) <= 128):
+            side.default_account_id = value
+        else:
+            problems["default_account_id"] = "an account id, or null for unassigned"
     if "visual_mapping" in changes:
         from plugin.sync.rules import validate_visual_mapping
 
@@ -430,6 +454,8 @@ def _side_to_dict(side: Side, *, owned: bool) -> dict[str, Any]:
                 "receives": side.receives,
                 "mode": side.mode.value,
                 "visual_mapping": side.visual_mapping,
+                "user_map": side.user_map or {},
+                "default_account_id": side.default_account_id,
                 "outgoing_version": side.outgoing_version.number if side.outgoing_version else None,
                 "incoming_version": side.incoming_version.number if side.incoming_version else None,
             }

@@ -114,6 +114,10 @@ class Side(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("script_version.id", use_alter=True, ondelete="SET NULL")
     )
     poll_watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Users the other side names that email cannot match here: {their account id: ours}, and who
+    # gets an issue when nobody matches (None: leave it unassigned).
+    user_map: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    default_account_id: Mapped[str | None] = mapped_column(String(128))
 
     connection: Mapped[Connection] = relationship(back_populates="sides")
     tenant: Mapped[Tenant | None] = relationship(foreign_keys=[tenant_id])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ from plugin.sync.merge import Clock, merge
 EDITABLE = ("summary", "description", "priority", "labels", "assignee", "reporter", "parent")
 CREATE_ONLY = ("project", "type")
 MAX_CONFLICTS_KEPT = 50
+# Comments we post for an author the target site does not know start with this header; it also
+# tells us, on the way back, that a comment is our copy and not someone's new comment.
+COPY_MARK = " wrote on the linked issue"
+COPY_HEADER = re.compile(r"^\*\*[^*\n]{1,200}\*\*" + re.escape(COPY_MARK))
 
 
 class WaitingForParent(RetriableError):
@@ -62,17 +67,26 @@ class Applier:
         return desired
 
     def _user(self, ref: Any) -> User | None:
-        """By email, then by account id (valid only if it exists here), else nobody."""
-        if not isinstance(ref, dict):
+        """By email, then through the side's account-id map, then the side's default."""
+        if not isinstance(ref, dict) or not (ref.get("email") or ref.get("account_id")):
             return None
         email, account_id = ref.get("email"), ref.get("account_id")
         cache_key = f"{email}|{account_id}"
         if cache_key not in self._users:
-            found = self.target_connector.find_user(email=email) if email else None
-            if found is None and account_id:
-                found = self.target_connector.find_user(account_id=account_id)
-            self._users[cache_key] = found
+            self._users[cache_key] = self._lookup_user(email, account_id)
         return self._users[cache_key]
+
+    def _lookup_user(self, email: str | None, account_id: str | None) -> User | None:
+        find = self.target_connector.find_user
+        found = find(email=email) if email else None
+        mapped = (self.target.user_map or {}).get(account_id or "")
+        if found is None and mapped:
+            found = find(account_id=mapped)
+        if found is None and account_id:  # the same site on both sides, or a connector side
+            found = find(account_id=account_id)
+        if found is None and self.target.default_account_id:
+            found = find(account_id=self.target.default_account_id)
+        return found
 
     def _parent_key(self, source_parent: str) -> str:
         source_pos = self.source.position
@@ -205,15 +219,27 @@ class Applier:
         forward: dict[str, Any] = dict(maps.get(forward_key, {}))
         echoes = {entry["id"] for entry in maps.get(back_key, {}).values()}
         local_ids = {comment.id for comment in local.comments}
+        mapped_here = {entry["id"] for entry in forward.values()} | set(maps.get(back_key, {}))
+        orphans = {
+            _squash(c.body): (c.id, c.author.account_id if c.author else None)
+            for c in local.comments
+            if c.id not in mapped_here
+        }
         wanted = {str(c["remote_id"]): c for c in wanted_list if isinstance(c, dict) and c.get("remote_id")}
         added = edited = deleted = 0
         for remote_id, comment in wanted.items():
-            if remote_id in echoes:
-                continue  # a copy of one of this side's own comments
+            if remote_id in echoes or COPY_HEADER.match(str(comment.get("body") or "")):
+                continue  # a copy of one of this side's own comments (even one whose post was lost)
             body, author = self._comment_body(comment)
             digest = hashlib.sha256(body.encode()).hexdigest()
             entry = forward.get(remote_id)
             if entry is None:
+                orphan = orphans.get(_squash(body))
+                if orphan is not None and _ours(orphan[1], author, body != comment.get("body")):
+                    # posted by an earlier attempt whose response was lost: adopt it, don't repost
+                    del orphans[_squash(body)]
+                    forward[remote_id] = {"id": orphan[0], "hash": digest}
+                    continue
                 created = self.target_connector.add_comment(local.id, body, author=author)
                 forward[remote_id] = {"id": created.id, "hash": digest}
                 added += 1
@@ -246,7 +272,7 @@ class Applier:
             return body, None
         name = author.get("display_name") or author.get("email") or "someone"
         when = str(comment.get("created") or "")[:16].replace("T", " ")
-        header = f"**{name}** wrote on the linked issue" + (f" ({when} UTC)" if when else "") + ":"
+        header = f"**{name}**{COPY_MARK}" + (f" ({when} UTC)" if when else "") + ":"
         return f"{header}\n\n{body}", None
 
     def _map_keys(self) -> tuple[str, str]:
@@ -326,3 +352,14 @@ def _changes_from_flat(writes: dict[str, Any]) -> dict[str, Any]:
     if custom:
         changes["custom"] = custom
     return changes
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _ours(orphan_author: str | None, author: User | None, has_header: bool) -> bool:
+    """An unmapped comment with the same text is our lost post only if it is signed like ours."""
+    if author is not None:
+        return orphan_author == author.account_id
+    return has_header

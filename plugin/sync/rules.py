@@ -26,7 +26,8 @@ replica.attachments = issue.attachments
 """
 
 BASIC_INCOMING = """\
-# Basic mode: apply what arrived; statuses and types by name, users by email.
+# Basic mode: apply what arrived; statuses and types by name. Users are matched by the
+# engine: by email, then the side's account-id map, then the side's default.
 if first_sync:
     issue.type = replica.type
 issue.summary = replica.summary
@@ -34,7 +35,7 @@ issue.description = replica.description
 issue.priority = replica.priority
 issue.labels = replica.labels
 issue.status = replica.status
-issue.assignee = users.by_email(replica.assignee.email) if replica.assignee else None
+issue.assignee = replica.assignee
 issue.parent = replica.parent
 issue.comments = comments.merge(issue, replica)
 issue.attachments = attachments.merge(issue, replica)
@@ -127,7 +128,7 @@ def _incoming_statements(row: Mapping[str, Any]) -> list[str]:
     if local in COLLECTION_FIELDS:
         return [f"{target} = {local}.merge(issue, replica)"]
     if local in USER_FIELDS:
-        return [f"{target} = users.by_email({source}.email) if {source} else None"]
+        return [f"{target} = {source}"]  # resolved by the engine: email, account map, default
     values: dict[str, str] = dict(row.get("values") or {})
     if not values:
         return [f"{target} = {source}"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from connectors.base import IssueChanges
+from connectors.jira.simulator.seed import account_id as seeded_account_id
 from connectors.model import User
 from plugin.models.sync import JobState
 from tests.e2e.conftest import A_PROJECT, A_SITE, B_PROJECT, B_SITE, Env
@@ -272,3 +273,39 @@ def test_projects_outside_the_connection_are_ignored(env: Env) -> None:
     env.settle()
     assert env.stack.sim.site(B_SITE).stats.creates == 0
     assert A_PROJECT != "SUP"
+
+
+def test_users_by_email_then_account_map_then_default(env: Env) -> None:
+    bob_a, carol_a = env.a.find_user(email="bob@example.com"), env.a.find_user(email="carol@example.com")
+    assert env.b.find_user(email="bob@example.com") is None  # globex hides bob's email
+    bob_b = env.b.find_user(account_id=seeded_account_id(B_SITE, "bob"))
+    assert bob_a and bob_b and carol_a
+    env.connect(
+        a_settings={"user_map": {bob_b.account_id: bob_a.account_id}},
+        b_settings={"default_account_id": "admin-globex"},
+    )
+    # carol has no account on globex: the side's default takes the issue.
+    issue = env.create_a("For carol", assignee=carol_a)
+    twin = env.twin_of(issue.key)
+    env.eventually(lambda: (env.b.get_issue(twin.id).assignee or User()).account_id == "admin-globex")
+    env.settle()
+    # bob's email is hidden on globex: acme's account map finds him.
+    env.b.update_issue(twin.id, IssueChanges({"assignee": bob_b}))
+    assigned = env.b.get_issue(twin.id).assignee
+    assert assigned is not None and assigned.email is None  # what Tandem reads of him on globex
+    env.eventually(lambda: (env.a.get_issue(issue.id).assignee or User()).account_id == bob_a.account_id)
+
+
+def test_lost_comment_response_does_not_duplicate_the_comment(env: Env) -> None:
+    env.connect()
+    issue = env.create_a("Lossy network")
+    twin = env.twin_of(issue.key)
+    env.settle()
+    env.stack.sim.site(B_SITE).configure(lost_response_rate=1.0)
+    env.a.add_comment(issue.id, "Said once")
+    env.eventually(lambda: any(job["error"] and job["state"] == "queued" for job in env.jobs()))
+    env.stack.sim.site(B_SITE).reset_faults()
+    env.settle()
+    copies = [c for c in env.b.get_issue(twin.id).comments if "Said once" in c.body]
+    assert len(copies) == 1
+    assert len(env.a.get_issue(issue.id).comments) == 1  # and the lost copy never came back to A
