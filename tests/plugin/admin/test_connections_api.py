@@ -30,6 +30,8 @@ def test_create_returns_a_pending_connection_and_a_code(acme: Site) -> None:
         "receives": True,
         "mode": "basic",
         "visual_mapping": None,
+        "user_map": {},
+        "default_account_id": None,
         "outgoing_version": None,
         "incoming_version": None,
     }
