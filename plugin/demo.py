@@ -266,8 +266,11 @@ def demo(once: bool, database: str | None) -> None:
         click.echo("\nconverged: " + ("yes" if ok else "NO"))
         if once:
             sys.exit(0 if ok else 1)
+        click.echo("\nOpen these to watch both sites (the pages refresh every 3 s):")
+        for site in ("acme", "globex"):
+            click.echo(f"  {stack.sim.base_url(site)}/")
         click.echo(
-            "\nOpen the sites above in any Jira REST client and edit issues; changes sync both ways."
+            "Edit issues with any Jira REST client (basic auth above); changes sync both ways."
             "\nPress Ctrl-C to stop."
         )
         try:

@@ -236,6 +236,10 @@ class SimulatorApp:
         site = self.sim.sites.get(first)
         if site is None:
             return json_response({"errorMessages": ["Site not found."], "errors": {}}, 404)
+        if request.method == "GET" and (rest == "" or rest.startswith("browse/")):
+            from .browse import issue_page, site_index
+
+            return issue_page(site, rest.removeprefix("browse/")) if rest else site_index(site)
         return self.rest(request, site, "/" + rest, f"/{first}")
 
     def key(self, kid: str) -> Response:
