@@ -354,7 +354,8 @@ def list_jobs(connection_id: int) -> Response:
     states = _job_states()
     limit = query_int("limit", default=100, maximum=500) or 100
     before = query_int("before", default=None)
-    jobs = queued_jobs(connection.id, states=states, limit=limit, before_id=before)
+    trigger = request.args.get("trigger") or None  # e.g. "migrate": the migration's report
+    jobs = queued_jobs(connection.id, states=states, limit=limit, before_id=before, trigger=trigger)
     return _json({"jobs": [job.to_dict() for job in jobs]})
 
 

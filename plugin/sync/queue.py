@@ -221,8 +221,11 @@ def list_jobs(
     states: list[JobState] | None = None,
     limit: int = 100,
     before_id: int | None = None,
+    trigger: str | None = None,
 ) -> list[SyncJob]:
     query = db.select(SyncJob).where(SyncJob.connection_id == connection_id)
+    if trigger:
+        query = query.where(SyncJob.trigger == trigger)
     if states:
         query = query.where(SyncJob.state.in_(states))
     if before_id is not None:

@@ -109,3 +109,24 @@ def test_comment_by_someone_unknown_on_the_other_site_carries_author_and_time(en
     env.eventually(lambda: any("Carol speaking" in c.body for c in env.b.get_issue(twin.id).comments))
     (copy,) = [c for c in env.b.get_issue(twin.id).comments if "Carol speaking" in c.body]
     assert "Carol" in copy.body and "UTC" in copy.body
+
+
+def test_migration_copies_once_unlinks_and_reports(env: Env) -> None:
+    env.stack.sim.site(A_SITE).configure(webhook_drop_rate=1.0)
+    old = [env.create_a(f"Legacy {n}") for n in range(3)]
+    env.stack.sim.site(A_SITE).reset_faults()
+    connection = env.connect()
+    body = env.stack.api(
+        A_SITE, "POST", f"/admin/api/connections/{connection}/migrate", {"query": f"project = {A_PROJECT}"}
+    )
+    assert body["enqueued"] == 3
+    env.eventually(lambda: len(env.issues_in(B_SITE, B_PROJECT)) == 3)
+    env.settle()
+    report = env.stack.api(
+        A_SITE, "GET", f"/admin/api/connections/{connection}/jobs?trigger=migrate", expect=200
+    )
+    assert sorted(job["issue_key"] for job in report["jobs"]) == sorted(issue.key for issue in old)
+    assert all("migrated and unlinked" in job["outcome"] for job in report["jobs"])
+    env.a.update_issue(old[0].id, IssueChanges({"summary": "After the migration"}))
+    env.settle()
+    assert all(issue.summary != "After the migration" for issue in env.issues_in(B_SITE, B_PROJECT))
