@@ -309,3 +309,25 @@ def test_lost_comment_response_does_not_duplicate_the_comment(env: Env) -> None:
     copies = [c for c in env.b.get_issue(twin.id).comments if "Said once" in c.body]
     assert len(copies) == 1
     assert len(env.a.get_issue(issue.id).comments) == 1  # and the lost copy never came back to A
+
+
+def test_custom_fields_sync_both_ways_through_a_visual_mapping(env: Env) -> None:
+    rows = [
+        {"local": "summary", "remote": "summary"},
+        {"local": "custom:customfield_10042", "remote": "custom:customer"},
+        {"local": "custom:customfield_10016", "remote": "custom:points"},
+    ]
+    mapping = {"rows": rows}
+    env.connect(
+        a_settings={"mode": "visual", "visual_mapping": mapping},
+        b_settings={"mode": "visual", "visual_mapping": mapping},
+    )
+    issue = env.create_a("Custom", custom={"customfield_10042": "Initech", "customfield_10016": 5})
+    twin = env.twin_of(issue.key)
+    env.eventually(lambda: env.b.get_issue(twin.id).custom.get("customfield_10042") == "Initech")
+    assert env.b.get_issue(twin.id).custom.get("customfield_10016") == 5
+    env.settle()
+    env.b.update_issue(twin.id, IssueChanges({"custom": {"customfield_10016": 8}}))
+    env.eventually(lambda: env.a.get_issue(issue.id).custom.get("customfield_10016") == 8)
+    env.settle()
+    assert env.a.get_issue(issue.id).custom.get("customfield_10042") == "Initech"
