@@ -105,7 +105,8 @@ SETTINGS: tuple[Setting, ...] = (
         "DISPATCHER",
         "inline",
         str,
-        "`inline` (worker threads in the server) or `celery` (jobs to `tandem worker`).",
+        "`inline` (worker threads in the server) or `none` (the server only enqueues; `tandem worker` "
+        "processes, on any machine, work the queue).",
     ),
     Setting("TANDEM_WORKER_THREADS", "WORKER_THREADS", 4, int, "Worker threads of the inline dispatcher."),
     Setting(
