@@ -71,6 +71,7 @@ def test_failed_job_is_shown_with_its_line_and_retried_from_the_page(env: Env, b
     row.get_by_role("button", name="Open").click()
 
     page.get_by_role("tab", name="Scripts").click()
+    expect(page.locator("#script-source")).not_to_have_value("")  # the running script has loaded
     page.locator("#script-source").fill(FIXED)
     page.locator("#script-publish").click()
     expect(page.locator("#versions tbody")).to_contain_text("2")
@@ -90,6 +91,7 @@ def test_publishing_a_broken_script_shows_line_and_column(env: Env, browser: Bro
     page = open_admin_page(env, browser, A_SITE)
     page.locator(f'tr[data-connection="{connection}"]').get_by_role("button", name="Open").click()
     page.get_by_role("tab", name="Scripts").click()
+    expect(page.locator("#script-source")).not_to_have_value("")  # the running script has loaded
     page.locator("#script-source").fill("replica.summary = issue.summary\nreplica.labels = (\n")
     page.locator("#script-publish").click()
     errors = page.locator("#script-errors")
