@@ -20,19 +20,7 @@ import time
 from pathlib import Path
 
 from connectors.base import IssueChanges
-from connectors.jira.connector import JiraConnector
-from plugin.stack import Stack, running_stack
-
-
-def person(stack: Stack, site: str) -> JiraConnector:
-    sim = stack.sim
-    sim_site = sim.site(site)
-    return JiraConnector(
-        {
-            "base_url": sim.base_url(site),
-            "auth": {"type": "basic", "email": sim_site.admin_email, "api_token": sim_site.admin_api_token},
-        }
-    )
+from plugin.stack import running_stack
 
 
 def measure(rounds: int, *, drop_webhooks: bool, poll_interval: float) -> list[float]:
@@ -40,7 +28,7 @@ def measure(rounds: int, *, drop_webhooks: bool, poll_interval: float) -> list[f
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         with running_stack(url, poll_interval=poll_interval) as stack:
             stack.connect("acme", "OPS", "globex", "DEV", name="bench")
-            a, b = person(stack, "acme"), person(stack, "globex")
+            a, b = stack.person("acme"), stack.person("globex")
             issue = a.create_issue("OPS", "Task", IssueChanges({"summary": "bench 0"}), origin="bench")
             twin_key = None
             while twin_key is None:

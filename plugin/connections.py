@@ -29,7 +29,8 @@ from plugin.models.connection import (
     Side,
     SyncMode,
 )
-from plugin.models.tenant import Tenant, utcnow
+from plugin.models.tenant import Tenant
+from plugin.sync.clock import as_utc, utcnow
 
 INVITATION_LIFETIME = timedelta(days=3)
 MAX_NAME_LENGTH = 200
@@ -76,15 +77,7 @@ def create_connection(
     """A pending connection with this tenant as side a, and a one-time invitation code."""
     _check_name(name)
     connection = Connection(name=name.strip(), owner_tenant_id=tenant.id, state=ConnectionState.PENDING)
-    connection.sides.append(
-        Side(
-            position="a",
-            tenant_id=tenant.id,
-            owner_tenant_id=tenant.id,
-            project_key=_project_key(project_key),
-            trigger_query=trigger_query or None,
-        )
-    )
+    connection.sides.append(_tenant_side(tenant, "a", project_key, trigger_query))
     db.session.add(connection)
     db.session.flush()
     code = _new_invitation(connection)
@@ -112,15 +105,7 @@ def create_connector_connection(
     if errors:
         raise ValidationFailed("invalid remote side", details=errors)
     connection = Connection(name=name.strip(), owner_tenant_id=tenant.id, state=ConnectionState.ACTIVE)
-    connection.sides.append(
-        Side(
-            position="a",
-            tenant_id=tenant.id,
-            owner_tenant_id=tenant.id,
-            project_key=_project_key(project_key),
-            trigger_query=trigger_query or None,
-        )
-    )
+    connection.sides.append(_tenant_side(tenant, "a", project_key, trigger_query))
     connection.sides.append(
         Side(
             position="b",
@@ -148,18 +133,21 @@ def accept_invitation(
         raise Conflict("an invitation is accepted from the other site, not the one that created it")
     invitation.used_at = utcnow()
     invitation.used_by_tenant_id = tenant.id
-    connection.sides.append(
-        Side(
-            position="b",
-            tenant_id=tenant.id,
-            owner_tenant_id=tenant.id,
-            project_key=_project_key(project_key),
-            trigger_query=trigger_query or None,
-        )
-    )
+    connection.sides.append(_tenant_side(tenant, "b", project_key, trigger_query))
     connection.state = ConnectionState.ACTIVE
     db.session.commit()
     return connection
+
+
+def _tenant_side(tenant: Tenant, position: str, project_key: str, trigger_query: str | None) -> Side:
+    """A side on the tenant's own site, whose rules its admin owns."""
+    return Side(
+        position=position,
+        tenant_id=tenant.id,
+        owner_tenant_id=tenant.id,
+        project_key=_project_key(project_key),
+        trigger_query=trigger_query or None,
+    )
 
 
 def _check_name(name: str) -> None:
@@ -220,10 +208,8 @@ def _verified_invitation(code: str) -> Invitation:
         raise ValidationFailed("invalid invitation code", details={"code": "unknown code"})
     if invitation.used_at is not None:
         raise Conflict("this invitation code has already been used")
-    expires_at = invitation.expires_at
-    if expires_at.tzinfo is None:  # SQLite drops the zone; we only ever store UTC
-        expires_at = expires_at.replace(tzinfo=utcnow().tzinfo)
-    if expires_at < utcnow():
+    expires_at = as_utc(invitation.expires_at)
+    if expires_at is None or expires_at < utcnow():
         raise Conflict("this invitation code has expired; ask for a new one")
     return invitation
 

@@ -20,7 +20,6 @@ from typing import Any
 import click
 
 from connectors.base import IssueChanges
-from connectors.jira.connector import JiraConnector
 from connectors.model import Issue
 from plugin.extensions import db
 from plugin.models.sync import Twin
@@ -54,22 +53,9 @@ class Propagation:
 class Demo:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.people = {site: self._person(site) for site in ("acme", "globex")}
+        self.people = {site: self.stack.person(site) for site in ("acme", "globex")}
         self.results: list[Propagation] = []
         self.connection_id = 0
-
-    def _person(self, site: str) -> JiraConnector:
-        sim_site = self.stack.sim.site(site)
-        return JiraConnector(
-            {
-                "base_url": self.stack.sim.base_url(site),
-                "auth": {
-                    "type": "basic",
-                    "email": sim_site.admin_email,
-                    "api_token": sim_site.admin_api_token,
-                },
-            }
-        )
 
     def connect(self) -> None:
         self.connection_id = self.stack.connect(

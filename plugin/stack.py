@@ -20,6 +20,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from connectors.jira.connect_jwt import CONTEXT_QSH, encode_token
+from connectors.jira.connector import JiraConnector
 from connectors.jira.simulator import JiraSimulator
 from plugin import create_app
 from plugin.extensions import db
@@ -68,6 +69,20 @@ class Stack:
         if expect is not None and response.status_code != expect:
             raise AssertionError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response.json() if response.content else None
+
+    def person(self, site: str) -> JiraConnector:
+        """The site's admin, editing issues through Jira's REST API with basic auth (a human)."""
+        sim_site = self.sim.site(site)
+        return JiraConnector(
+            {
+                "base_url": self.sim.base_url(site),
+                "auth": {
+                    "type": "basic",
+                    "email": sim_site.admin_email,
+                    "api_token": sim_site.admin_api_token,
+                },
+            }
+        )
 
     def install(self, site: str) -> dict[str, Any]:
         payload = self.sim.install_app(site, f"{self.base_url}/atlassian-connect.json")

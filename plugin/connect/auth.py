@@ -186,44 +186,38 @@ def _reject_foreign_algorithm(token: str) -> None:
 # -- decorators ------------------------------------------------------------------------------
 
 
+def _tenant_request(
+    *, allow_context_qsh: bool, active_only: bool, user_required: bool
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            tenant, claims = verify_tenant_token(request_token(), allow_context_qsh=allow_context_qsh)
+            if active_only:
+                _require_active(tenant)
+            if user_required and not isinstance(claims.get("sub"), str):
+                raise Unauthorized("token does not name a user (sub)")
+            g.caller = Caller(tenant, claims)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def jira_request(view: Callable[P, R]) -> Callable[P, R]:
     """A request from Jira signed with the tenant's shared secret and bound by qsh."""
-
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        tenant, claims = verify_tenant_token(request_token(), allow_context_qsh=False)
-        _require_active(tenant)
-        g.caller = Caller(tenant, claims)
-        return view(*args, **kwargs)
-
-    return wrapper
+    return _tenant_request(allow_context_qsh=False, active_only=True, user_required=False)(view)
 
 
 def lifecycle_request(view: Callable[P, R]) -> Callable[P, R]:
     """enable/disable: HS256 like :func:`jira_request`, but a disabled tenant may call."""
-
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        tenant, claims = verify_tenant_token(request_token(), allow_context_qsh=False)
-        g.caller = Caller(tenant, claims)
-        return view(*args, **kwargs)
-
-    return wrapper
+    return _tenant_request(allow_context_qsh=False, active_only=False, user_required=False)(view)
 
 
 def context_request(view: Callable[P, R]) -> Callable[P, R]:
     """The admin UI's API calls: a context token naming the user, or a request-bound token."""
-
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        tenant, claims = verify_tenant_token(request_token(), allow_context_qsh=True)
-        _require_active(tenant)
-        if not isinstance(claims.get("sub"), str):
-            raise Unauthorized("token does not name a user (sub)")
-        g.caller = Caller(tenant, claims)
-        return view(*args, **kwargs)
-
-    return wrapper
+    return _tenant_request(allow_context_qsh=True, active_only=True, user_required=True)(view)
 
 
 def forge_request(view: Callable[P, R]) -> Callable[P, R]:

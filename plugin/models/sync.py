@@ -98,9 +98,7 @@ class JobState(enum.StrEnum):
 
 class JobKind(enum.StrEnum):
     SYNC = "sync"  # outgoing from the source side, incoming and apply on the other
-    RESYNC = "resync"  # as sync, but every field is written, not only changed ones
-    LINK = "link"  # pair two existing issues without copying
-    UNLINK = "unlink"
+    RESYNC = "resync"  # as sync; with options["hard"] every field is written, not only changed ones
 
 
 class SyncJob(db.Model):  # type: ignore[name-defined,misc]

@@ -137,16 +137,12 @@ class Applier:
     def _link_both_ways(self, issue: Issue, created: Issue) -> None:
         self.set_step("remote-links")
         global_id = f"tandem:{self.connection.id}:{issue.id}:{created.id}"
-        if created.url or issue.url:
-            if issue.url:
-                self.target_connector.add_remote_link(
-                    created.id, issue.url, f"{issue.key} (synced)", global_id
-                )
-            if created.url:
-                self.source_connector.add_remote_link(
-                    issue.id, created.url, f"{created.key} (synced)", global_id
-                )
-            self.writes += 2
+        if issue.url:
+            self.target_connector.add_remote_link(created.id, issue.url, f"{issue.key} (synced)", global_id)
+            self.writes += 1
+        if created.url:
+            self.source_connector.add_remote_link(issue.id, created.url, f"{created.key} (synced)", global_id)
+            self.writes += 1
 
     # -- update ------------------------------------------------------------------------------
 
@@ -226,7 +222,7 @@ class Applier:
             if c.id not in mapped_here
         }
         wanted = {str(c["remote_id"]): c for c in wanted_list if isinstance(c, dict) and c.get("remote_id")}
-        added = edited = deleted = 0
+        added = edited = 0
         for remote_id, comment in wanted.items():
             if remote_id in echoes or COPY_HEADER.match(str(comment.get("body") or "")):
                 continue  # a copy of one of this side's own comments (even one whose post was lost)
@@ -234,10 +230,11 @@ class Applier:
             digest = hashlib.sha256(body.encode()).hexdigest()
             entry = forward.get(remote_id)
             if entry is None:
-                orphan = orphans.get(_squash(body))
+                squashed = _squash(body)
+                orphan = orphans.get(squashed)
                 if orphan is not None and _ours(orphan[1], author, body != comment.get("body")):
                     # posted by an earlier attempt whose response was lost: adopt it, don't repost
-                    del orphans[_squash(body)]
+                    del orphans[squashed]
                     forward[remote_id] = {"id": orphan[0], "hash": digest}
                     continue
                 created = self.target_connector.add_comment(local.id, body, author=author)
@@ -247,13 +244,12 @@ class Applier:
                 self.target_connector.update_comment(local.id, entry["id"], body)
                 forward[remote_id] = {"id": entry["id"], "hash": digest}
                 edited += 1
-        for remote_id, entry in list(forward.items()):
-            if remote_id not in wanted:
-                if entry["id"] in local_ids:
-                    with contextlib.suppress(NotFoundError):
-                        self.target_connector.delete_comment(local.id, entry["id"])
-                    deleted += 1
-                del forward[remote_id]
+        deleted = _drop_unwanted(
+            forward,
+            wanted,
+            local_ids,
+            lambda item_id: self.target_connector.delete_comment(local.id, item_id),
+        )
         maps[forward_key] = forward
         twin.comment_map = maps
         db.session.commit()
@@ -300,7 +296,7 @@ class Applier:
         echoes = {entry["id"] for entry in maps.get(back_key, {}).values()}
         local_ids = {attachment.id for attachment in local.attachments}
         wanted = {str(a["remote_id"]): a for a in wanted_list if isinstance(a, dict) and a.get("remote_id")}
-        added = deleted = 0
+        added = 0
         for remote_id, attachment in wanted.items():
             if remote_id in echoes or remote_id in forward:
                 continue
@@ -317,13 +313,7 @@ class Applier:
             )
             forward[remote_id] = {"id": uploaded.id, "hash": hashlib.sha256(content).hexdigest()}
             added += 1
-        for remote_id, entry in list(forward.items()):
-            if remote_id not in wanted:
-                if entry["id"] in local_ids:
-                    with contextlib.suppress(NotFoundError):
-                        self.target_connector.delete_attachment(entry["id"])
-                    deleted += 1
-                del forward[remote_id]
+        deleted = _drop_unwanted(forward, wanted, local_ids, self.target_connector.delete_attachment)
         maps[forward_key] = forward
         twin.attachment_map = maps
         db.session.commit()
@@ -363,3 +353,19 @@ def _ours(orphan_author: str | None, author: User | None, has_header: bool) -> b
     if author is not None:
         return orphan_author == author.account_id
     return has_header
+
+
+def _drop_unwanted(
+    forward: dict[str, Any], wanted: dict[str, Any], local_ids: set[str], delete: Callable[[str], None]
+) -> int:
+    """Delete the copies whose originals are gone; forget them in the id map. The number deleted."""
+    deleted = 0
+    for remote_id, entry in list(forward.items()):
+        if remote_id in wanted:
+            continue
+        if entry["id"] in local_ids:
+            with contextlib.suppress(NotFoundError):
+                delete(entry["id"])
+            deleted += 1
+        del forward[remote_id]
+    return deleted

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from connectors.base import Connector, FatalError, NotFoundError, RetriableError
 from connectors.model import Issue
 from plugin.extensions import db
 from plugin.models.connection import Connection, DeletePolicy, Direction, Side
-from plugin.models.sync import JobKind, SyncJob, Twin, TwinState
+from plugin.models.sync import SyncJob, Twin, TwinState
 from plugin.sync import queue
 from plugin.sync.apply import Applier, WaitingForParent, state_of
 from plugin.sync.connectors import connector_for, side_config
@@ -62,7 +61,6 @@ class Job:
 
 def run_job(record: SyncJob) -> None:
     """Run a claimed job to its end state; never raises."""
-    started = time.perf_counter()
     job: Job | None = None
     try:
         job = _load(record)
@@ -90,8 +88,6 @@ def run_job(record: SyncJob) -> None:
         log.exception("sync job %s failed unexpectedly", record.id)
         _rollback(record)
         queue.fail(record, _error(record, "internal error; the server log has the details", kind="internal"))
-    finally:
-        log.debug("job %s took %.1f ms", record.id, (time.perf_counter() - started) * 1000)
 
 
 def _rollback(record: SyncJob) -> None:
@@ -112,18 +108,8 @@ def _error(
 
 
 def _script_error(record: SyncJob, exc: ScriptFailed) -> dict[str, Any]:
-    error = exc.error
-    return {
-        "step": record.step,
-        "kind": "script",
-        "direction": exc.direction.value,
-        "message": error.message,
-        "exception": error.exception,
-        "line": error.line,
-        "column": error.column,
-        "value": error.value,
-        "replica": exc.replica,
-    }
+    details: dict[str, Any] = exc.error.to_dict()
+    return {**details, "step": record.step, "direction": exc.direction.value, "replica": exc.replica}
 
 
 def _load(record: SyncJob) -> Job:
@@ -136,8 +122,6 @@ def _load(record: SyncJob) -> Job:
 
 
 def _run(job: Job) -> str:
-    if job.record.kind is JobKind.UNLINK:
-        return _unlink(job)
     if not job.source.sends and job.record.trigger not in MANUAL_TRIGGERS:
         return "skipped: this side does not send its changes (one-way sync)"
     job.step("fetch")
@@ -159,13 +143,13 @@ def _run(job: Job) -> str:
     hard = bool(job.record.options.get("hard"))
     if job.twin is not None and not hard and job.twin.sent(job.source.position) == replica:
         return "no changes to send"
+    if not job.target.receives:
+        _remember_sent(job, replica)
+        return "sent; the other side does not receive"
     # Our own write comes back here once; it runs the incoming side to refresh the merge base
     # (so a later change back to an earlier value is not mistaken for "no change"), and its
     # echoed fields are excluded from what may be written.
     job.echo_fields = set() if hard else _echo_fields(job, issue)
-    if not job.target.receives:
-        _remember_sent(job, replica)
-        return "sent; the other side does not receive"
     outcome = _incoming_and_apply(job, issue, replica, hard=hard)
     if job.record.options.get("migrate") and job.twin is not None:
         job.twin.state = TwinState.UNLINKED  # migration: copy once, then let the two diverge
@@ -319,12 +303,3 @@ def _source_deleted(job: Job) -> str:
     db.session.commit()
     action = "deleted its twin" if policy is DeletePolicy.DELETE_TWIN else "unlinked"
     return f"the issue was deleted; {action} {twin.issue_key(job.target.position)}"
-
-
-def _unlink(job: Job) -> str:
-    twin = db.session.get(Twin, job.record.twin_id) if job.record.twin_id else None
-    if twin is None:
-        return "nothing to unlink"
-    twin.state = TwinState.UNLINKED
-    db.session.commit()
-    return "unlinked"

@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import and_, or_, update
 
+from plugin.errors import Conflict
 from plugin.extensions import db
 from plugin.models.connection import Connection, ConnectionState
 from plugin.models.sync import JobKind, JobState, SyncJob, Twin
-from plugin.sync.clock import utcnow
+from plugin.sync.clock import as_utc, utcnow
 
 LEASE_SECONDS = 120
 BACKOFF_BASE_SECONDS = 1.0
@@ -162,10 +163,8 @@ def _close(job: SyncJob, state: JobState, outcome: str | None) -> None:
     job.state = state
     job.outcome = outcome
     job.finished_at = utcnow()
-    if job.started_at is not None:
-        started = (
-            job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=job.finished_at.tzinfo)
-        )
+    started = as_utc(job.started_at)
+    if started is not None:
         job.duration_ms = (job.finished_at - started).total_seconds() * 1000
     db.session.commit()
 
@@ -248,8 +247,6 @@ def queue_counters(connection_id: int) -> dict[str, int]:
 
 def retry_job(job: SyncJob) -> None:
     if job.state is not JobState.FAILED:
-        from plugin.errors import Conflict
-
         raise Conflict(f"job {job.id} is {job.state.value}, only failed jobs can be retried")
     job.state = JobState.QUEUED
     job.attempts = 0
@@ -260,8 +257,6 @@ def retry_job(job: SyncJob) -> None:
 def resolve_job(job: SyncJob) -> None:
     """Dismiss a failed job: the issue's later jobs run again."""
     if job.state is not JobState.FAILED:
-        from plugin.errors import Conflict
-
         raise Conflict(f"job {job.id} is {job.state.value}, only failed jobs can be resolved")
     job.state = JobState.RESOLVED
     db.session.commit()

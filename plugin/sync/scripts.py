@@ -102,7 +102,7 @@ def test_run(
         first_sync=False,
         connection=connection_context(side),
     )
-    return result_to_dict(result)
+    return result.to_dict()
 
 
 def connection_context(side: Side) -> dict[str, Any]:
@@ -112,25 +112,4 @@ def connection_context(side: Side) -> dict[str, Any]:
         "side": side.position,
         "project": side.project_key,
         "sides": [{"position": s.position, "project": s.project_key} for s in connection.sides],
-    }
-
-
-def result_to_dict(result: ScriptResult) -> dict[str, Any]:
-    error = result.error
-    return {
-        "ok": result.ok,
-        "value": result.value,
-        "logs": result.logs,
-        "skip": result.skip,
-        "unlink": result.unlink,
-        "error": None
-        if error is None
-        else {
-            "kind": error.kind,
-            "message": error.message,
-            "line": error.line,
-            "column": error.column,
-            "exception": error.exception,
-            "value": error.value,
-        },
     }

@@ -24,21 +24,8 @@ class Env:
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.people = {site: self._person(site) for site in (A_SITE, B_SITE)}
+        self.people = {site: self.stack.person(site) for site in (A_SITE, B_SITE)}
         self.connection_id = 0
-
-    def _person(self, site: str) -> JiraConnector:
-        sim_site = self.stack.sim.site(site)
-        return JiraConnector(
-            {
-                "base_url": self.stack.sim.base_url(site),
-                "auth": {
-                    "type": "basic",
-                    "email": sim_site.admin_email,
-                    "api_token": sim_site.admin_api_token,
-                },
-            }
-        )
 
     @property
     def a(self) -> JiraConnector:
